@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.dispatch import receiver
 
-from schools.signals import school_data_changed
+from schools.signals import region_data_changed, school_data_changed
 from targets.signals import indicator_changed, targets_changed
 
 from . import services, tasks
@@ -22,3 +22,10 @@ def on_indicator_changed(sender, *, indicator_code, **kwargs):
 @receiver(targets_changed)
 def on_targets_changed(sender, *, plan_id, **kwargs):
     transaction.on_commit(lambda: tasks.recompute_plan.delay(plan_id))
+
+
+@receiver(region_data_changed)
+def on_region_data_changed(sender, *, element_codes, **kwargs):
+    codes = services.indicators_using(element_codes)
+    for code in codes:
+        transaction.on_commit(lambda code=code: tasks.recompute_indicator.delay(code))

@@ -82,3 +82,14 @@ def rollup_indicator(*, indicator_code: str) -> dict:
     values = values_recompute_all(indicator_codes=[indicator_code])
     progress = progress_recompute(indicator_ids=[indicator.pk])
     return {"values": values, "progress": progress}
+
+
+def indicators_using(element_codes) -> list[str]:
+    """Codes of the indicators whose definitions read any of these elements."""
+
+    from .rollup import compile_all
+
+    wanted = set(element_codes)
+    return sorted(
+        c.code for c in compile_all().values() if any(p.element in wanted or p.weight in wanted for p in c.parts)
+    )

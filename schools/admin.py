@@ -12,6 +12,31 @@ from .models import (
     Submission,
     UserScope,
 )
+from .signals import region_data_changed, school_data_changed
+
+
+class NotifiesRollup:
+    """Admin edits of data the rollup reads tell it, like every other channel does."""
+
+    def school_year_of(self, obj):
+        return obj
+
+    def notify(self, obj):
+        school_year = self.school_year_of(obj)
+        school_data_changed.send(sender=type(obj), school_ids=[school_year.school_id], years=[school_year.year])
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # designations are saved here
+        self.notify(form.instance)
+
+    def delete_model(self, request, obj):
+        self.notify(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.notify(obj)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Region)
@@ -52,7 +77,7 @@ class DesignationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SchoolYear)
-class SchoolYearAdmin(admin.ModelAdmin):
+class SchoolYearAdmin(NotifiesRollup, admin.ModelAdmin):
     list_display = ["school", "year", "grade"]
     list_filter = ["year", "grade", "designations"]
     search_fields = ["school__name", "school__code"]
@@ -68,12 +93,15 @@ class DataElementAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataValue)
-class DataValueAdmin(admin.ModelAdmin):
+class DataValueAdmin(NotifiesRollup, admin.ModelAdmin):
     list_display = ["school_year", "element", "value", "updated_at"]
     list_filter = ["school_year__year", "element"]
     search_fields = ["school_year__school__name", "school_year__school__code", "element__code"]
     raw_id_fields = ["school_year", "updated_by"]
     list_select_related = ["school_year__school", "element"]
+
+    def school_year_of(self, obj):
+        return obj.school_year
 
 
 @admin.register(RegionDataValue)
@@ -82,6 +110,14 @@ class RegionDataValueAdmin(admin.ModelAdmin):
     list_filter = ["year", "element"]
     search_fields = ["region__name", "element__code"]
     raw_id_fields = ["region", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        region_data_changed.send(sender=RegionDataValue, element_codes=[obj.element.code])
+
+    def delete_model(self, request, obj):
+        region_data_changed.send(sender=RegionDataValue, element_codes=[obj.element.code])
+        super().delete_model(request, obj)
 
 
 @admin.register(Submission)

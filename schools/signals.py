@@ -5,3 +5,7 @@ from django.dispatch import Signal
 # Sent inside the transaction that changed a school's data values or year attributes.
 # Arguments: school_ids (iterable of int), years (iterable of int).
 school_data_changed = Signal()
+
+# Sent inside the transaction that changed region-entered values (适龄人口, 经费 ...).
+# Arguments: element_codes (iterable of str).
+region_data_changed = Signal()
