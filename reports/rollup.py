@@ -86,6 +86,10 @@ def evaluate_townships(compiled: dict[int, Compiled], years: list[int], township
         for i, part in enumerate(sums):
             q = Q(element_id=ids[part.element]) & school_year_q(part.filters, "school_year__")
             annotations[f"s{i}"] = Sum("value", filter=q)
+        # A filtered sum with no matching value is 0 where the element was reported at all, else no data.
+        summed = sorted({part.element for part in sums})
+        for j, element in enumerate(summed):
+            annotations[f"n{j}"] = Count("id", filter=Q(element_id=ids[element]))
         for k, (population, element) in enumerate(reporting):
             q = Q(element_id=ids[element]) & school_year_q(_filters(population), "school_year__")
             annotations[f"r{k}"] = Count("id", filter=q)
@@ -96,9 +100,12 @@ def evaluate_townships(compiled: dict[int, Compiled], years: list[int], township
         )
         for row in rows:
             t, y = row["t"], row["y"]
+            reported = {element for j, element in enumerate(summed) if row[f"n{j}"]}
             for i, part in enumerate(sums):
                 if row[f"s{i}"] is not None:
                     part_values[(part, t, y)] = row[f"s{i}"]
+                elif part.element in reported:
+                    part_values[(part, t, y)] = Decimal(0)
             for k, key in enumerate(reporting):
                 population_counts[(key, t, y)] = row[f"r{k}"]
 
