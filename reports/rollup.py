@@ -153,6 +153,11 @@ def evaluate_townships(compiled: dict[int, Compiled], years: list[int], township
     for ind_id, c in compiled.items():
         for t, y in present:
             f = Figures()
+            if c.region_only:  # entered by the region itself: no school is expected to report it
+                f.numerator = part_values.get((c.numerator, t, y))
+                f.denominator = part_values.get((c.denominator, t, y)) if c.denominator else None
+                figures[(ind_id, t, y)] = f
+                continue
             f.expected = population_counts.get((c.population, t, y), 0)
             f.reporting = (
                 population_counts.get(((c.population, c.reporting_element), t, y), 0)

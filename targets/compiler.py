@@ -52,6 +52,11 @@ class Compiled:
     reporting_element: str | None = None  # the element whose presence counts a school as reporting
     parts: list = field(default_factory=list)
 
+    @property
+    def region_only(self) -> bool:
+        """Every part is a region-entered value (经费, 适龄人口 …): completeness does not apply."""
+        return bool(self.parts) and all(p.kind == "region" for p in self.parts)
+
 
 def compile_indicator(code: str, definition: dict) -> Compiled:
     """Turn an indicator's definition into parts; raises ValidationError if it is not valid."""
