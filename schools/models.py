@@ -5,6 +5,26 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Channel(models.TextChoices):
+    """Through which door a change came in; recorded with every historical row."""
+
+    FORM = "form", _("网页填报")
+    IMPORT = "import", _("Excel 导入")
+    API = "api", _("接口")
+    ADMIN = "admin", _("后台管理")
+    SYSTEM = "system", _("系统")
+
+
+class AuditedChange(models.Model):
+    """Extra column of every historical (audit) row: the channel, set by schools.audit."""
+
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, default=Channel.ADMIN)
+
+    class Meta:
+        abstract = True
 
 
 class RegionLevel(models.IntegerChoices):
@@ -200,6 +220,7 @@ class SchoolYear(models.Model):
     )
 
     objects = SchoolYearQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("学校年度属性变更"), bases=[AuditedChange], m2m_fields=["designations"])
 
     class Meta:
         verbose_name = _("学校年度属性")
@@ -297,6 +318,9 @@ class DataValue(models.Model):
     )
 
     objects = DataValueQuerySet.as_manager()
+    history = HistoricalRecords(
+        verbose_name=_("填报数据变更"), bases=[AuditedChange], excluded_fields=["updated_at", "updated_by"]
+    )
 
     class Meta:
         verbose_name = _("填报数据")
@@ -325,6 +349,10 @@ class RegionDataValue(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+
+    history = HistoricalRecords(
+        verbose_name=_("区域数据变更"), bases=[AuditedChange], excluded_fields=["updated_at", "updated_by"]
     )
 
     class Meta:
@@ -358,6 +386,85 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"{self.school} {self.year} {self.get_status_display()}"
+
+    @property
+    def is_locked(self) -> bool:
+        """Approved data stays as approved until staff reopen it; submitted data waits for review."""
+        return self.status in (self.Status.SUBMITTED, self.Status.APPROVED)
+
+
+class SubmissionEvent(models.Model):
+    """One transition of a submission: who moved it from what to what, when, and why."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("提交")
+        APPROVE = "approve", _("审核通过")
+        RETURN = "return", _("退回")
+        REOPEN = "reopen", _("重新打开")
+
+    submission = models.ForeignKey(
+        Submission, verbose_name=_("填报任务"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    from_status = models.CharField(_("原状态"), max_length=12, choices=Submission.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=12, choices=Submission.Status.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    comment = models.TextField(_("意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("填报流转记录")
+        verbose_name_plural = _("填报流转记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.submission} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ValidationRule(models.Model):
+    """A check across elements of one school's return, kept as data: Σ left (op) Σ right.
+
+    E.g. 持证教师数 ≤ 专任教师数 is left=["kg_teachers_certified"], op="le", right=["kg_teachers"];
+    在园幼儿 = Σ by age is left=["kg_children"], op="eq", right=["kg_children_3", "kg_children_4", ...].
+    A rule is checked only when every element it names has a value.
+    """
+
+    class Op(models.TextChoices):
+        LE = "le", "≤"
+        GE = "ge", "≥"
+        EQ = "eq", "="
+
+    code = models.SlugField(_("代码"), max_length=50, unique=True)
+    message = models.CharField(
+        _("提示"), max_length=200, help_text=_("不满足时显示给填报人，例如 持证教师数不能多于专任教师数")
+    )
+    left = models.JSONField(_("左边统计项"), help_text=_("统计项代码列表，取其合计"))
+    op = models.CharField(_("关系"), max_length=2, choices=Op.choices)
+    right = models.JSONField(_("右边统计项"), help_text=_("统计项代码列表，取其合计"))
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("校验规则")
+        verbose_name_plural = _("校验规则")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.message
+
+    def clean(self):
+        for name in ("left", "right"):
+            codes = getattr(self, name)
+            if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+                raise ValidationError({name: _("必须是统计项代码的非空列表。")})
+            missing = set(codes) - set(DataElement.objects.filter(code__in=codes).values_list("code", flat=True))
+            if missing:
+                raise ValidationError({name: _("没有这些统计项：{codes}").format(codes="、".join(sorted(missing)))})
+
+    @property
+    def elements(self) -> list[str]:
+        return [*self.left, *self.right]
 
 
 class Role(models.TextChoices):
