@@ -1102,3 +1102,34 @@ INDICATORS = {
         "",
     ),
 }
+
+
+# Cross-element checks of a school's return (schools.ValidationRule): code -> (message, left, op, right).
+VALIDATION_RULES = {
+    "kg-children-by-age": (
+        "在园幼儿数应等于 3–5 周岁在园幼儿数与托班幼儿数之和",
+        ["kg_children"],
+        "eq",
+        ["kg_children_3_5", "kg_nursery_children"],
+    ),
+    "kg-certified-le-staff": (
+        "持证上岗人数不能多于园长和保教人员数",
+        ["kg_staff_certified"],
+        "le",
+        ["kg_staff"],
+    ),
+    "qualified-le-teachers": ("学历合格教师数不能多于专任教师数", ["teachers_qualified"], "le", ["teachers"]),
+    "establishment-le-teachers": ("事业编制教师数不能多于专任教师数", ["teachers_establishment"], "le", ["teachers"]),
+    "networked-le-classrooms": (
+        "接入校园网的教室数不能多于普通教室数",
+        ["classrooms_networked"],
+        "le",
+        ["classrooms"],
+    ),
+    "whiteboard-le-classrooms": (
+        "配备交互式白板的教室数不能多于普通教室数",
+        ["classrooms_whiteboard"],
+        "le",
+        ["classrooms"],
+    ),
+}

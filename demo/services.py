@@ -27,7 +27,9 @@ from schools.models import (
     School,
     SchoolType,
     SchoolYear,
+    Submission,
     UserScope,
+    ValidationRule,
 )
 from schools.services import regions_import
 from targets.definitions import validate_definition
@@ -38,6 +40,7 @@ from .plans_spec import BASELINE, DEPARTMENTS, END, EVERY_TOWNSHIP, PLANS, START
 
 DISTRICT_CODE = "330206"  # 浙江省宁波市北仑区: the district the preschool plan describes
 DATA_YEARS = [BASELINE, *YEARS]
+CLERK_SCHOOL = "新碶中心幼儿园"  # the demo clerk's school
 DEMO_PASSWORD = "demo12345"
 PLAN_TEXT_FILE = "000_8939baa4fd789849.txt"
 TARGETS_FILE = "000_targets.json"
@@ -175,6 +178,8 @@ def _load_catalogue():
         )
     for code, name, name_en in catalogue.DESIGNATIONS:
         _upsert(Designation, {"code": code}, name=name, name_en=name_en)
+    for code, (message, left, op, right) in catalogue.VALIDATION_RULES.items():
+        _upsert(ValidationRule, {"code": code}, message=message, left=left, op=op, right=right, active=True)
     for code, (name, name_en, kind, unit, direction, decimals, definition, description) in catalogue.INDICATORS.items():
         _upsert(
             Indicator,
@@ -254,7 +259,9 @@ def _load_school_years_and_values(schools):
             held = _designations(school, profile, grade, t)
             school_year.designations.set([designations[c] for c in held])
             if year == END and profile["late_2026"]:
+                _upsert(Submission, {"school": school, "year": year}, status=Submission.Status.DRAFT, comment="")
                 continue  # has not reported this year yet: no data, never zero
+            _upsert(Submission, {"school": school, "year": year}, status=_submission_status(school, year), comment="")
             for code, value in _values(school, profile, grade, t, rng, school.code in projects.get(year, ())).items():
                 if elements[code].applies_to(school.school_type):
                     values.append(DataValue(school_year=school_year, element=elements[code], value=Decimal(value)))
@@ -265,6 +272,18 @@ def _load_school_years_and_values(schools):
         unique_fields=["school_year", "element"],
         update_fields=["value"],
     )
+
+
+def _submission_status(school, year) -> str:
+    """Past years are approved; this year most schools have submitted, some are still in draft.
+
+    The demo clerk's kindergarten is left in draft so that the clerk has a form to fill in.
+    """
+    if year < END:
+        return Submission.Status.APPROVED
+    if school.name == CLERK_SCHOOL or random.Random(f"submission-{school.code}").random() < 0.25:
+        return Submission.Status.DRAFT
+    return Submission.Status.SUBMITTED
 
 
 def _profile(school) -> dict:
@@ -650,7 +669,7 @@ def task_assign_every_township(*, task, parent, role):
 
 def _load_users(district, townships, schools):
     User = get_user_model()
-    clerk_school = next(s for s in schools if s.name == "新碶中心幼儿园")
+    clerk_school = next(s for s in schools if s.name == CLERK_SCHOOL)
     for username, full_name, role, township, superuser in DEMO_USERS:
         user, created = User.objects.get_or_create(
             username=username, defaults={"first_name": full_name, "is_staff": superuser, "is_superuser": superuser}
