@@ -83,15 +83,17 @@ def _series(values, indicator_id, region_id, plan, cumulative) -> dict[int, Deci
     years = range(plan.start_year - 1, plan.end_year + 1)
     if not cumulative:
         return {y: values.get((indicator_id, region_id, y), (None, None))[0] for y in years}
-    series, total, seen = {}, Decimal(0), False
+    series, total = {}, Decimal(0)
     for y in years:
         if y < plan.start_year:
             series[y] = Decimal(0)  # nothing counted before the plan starts
             continue
         value = values.get((indicator_id, region_id, y), (None, None))[0]
         if value is not None:
-            total, seen = total + value, True
-        series[y] = total if seen else None
+            total += value
+        # A year with no value of its own is no data, not "the total so far" (a year not yet reported
+        # would otherwise be judged, and in the target's year read as at risk or off track).
+        series[y] = total if value is not None else None
     return series
 
 
