@@ -45,3 +45,63 @@ def region_visibility_q(scope: UserScope, *, prefix: str = "region") -> Q:
     return Q(**{f"{prefix}__code__in": scope_region_codes(scope)}) | Q(
         **{f"{prefix}__path__startswith": scope.region_path}
     )
+
+
+# ---------------------------------------------------------------- data entry: who may do what
+
+WRITERS = {Role.CLERK, Role.STAFF, Role.ADMIN}
+REVIEWERS = {Role.STAFF, Role.ADMIN}
+
+
+def role_of(user) -> str | None:
+    scope = scope_of(user)
+    return scope.role if scope else None
+
+
+def can_enter_data(user) -> bool:
+    """Clerks (their school), staff and admins (their subtree) enter data; officials only read."""
+    return role_of(user) in WRITERS
+
+
+def can_review(user) -> bool:
+    """Staff and admins approve, return and reopen submissions, and edit year attributes and region data."""
+    return role_of(user) in REVIEWERS
+
+
+def data_years() -> list[int]:
+    """Years that can be entered or viewed: every year with data, and the current one."""
+    from django.utils import timezone
+
+    from .models import SchoolYear
+
+    years = set(SchoolYear.objects.order_by().values_list("year", flat=True).distinct())
+    years.add(timezone.localdate().year)
+    return sorted(years)
+
+
+def submissions_for(user, *, year: int):
+    """The schools in scope, each with its submission for `year` (status, comment) and value count, for chasing."""
+    from django.db.models import Count, OuterRef, Subquery
+
+    from .models import DataValue, Submission
+
+    submissions = Submission.objects.filter(school=OuterRef("pk"), year=year)
+    values = (
+        DataValue.objects.filter(school_year__school=OuterRef("pk"), school_year__year=year)
+        .order_by()
+        .values("school_year__school")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        schools_for(user)
+        .filter(is_active=True)
+        .select_related("region")
+        .annotate(
+            submission_status=Subquery(submissions.values("status")[:1]),
+            submission_comment=Subquery(submissions.values("comment")[:1]),
+            submission_updated=Subquery(submissions.values("updated_at")[:1]),
+            value_count=Subquery(values),
+        )
+        .order_by("region__code", "school_type", "code")
+    )
