@@ -345,7 +345,8 @@ def write_values(compiled, figures: dict, *, years, region_ids=None) -> int:
             value=_q(value_of(compiled[ind_id], f)),
             schools_reporting=f.reporting,
             schools_expected=f.expected,
-            failing_units=f.failing,
+            # In a fixed order: the lists are gathered in whatever order townships and rows come.
+            failing_units=sorted(f.failing, key=lambda unit: (unit["name"], unit["id"])),
             computed_at=now,
         )
         for (ind_id, rid, y), f in figures.items()

@@ -32,6 +32,7 @@ from tests.factories import (
     RegionFactory,
     SchoolFactory,
     SchoolYearFactory,
+    TargetFactory,
     region_chain,
 )
 
@@ -181,3 +182,112 @@ def progress_rows() -> list[tuple]:
         ),
         key=lambda row: row[:4],
     )
+
+
+# ---------------------------------------------------------------- every kind of indicator at once
+
+
+def _share(numerator: dict, denominator: dict) -> dict:
+    return {"numerator": numerator, "denominator": denominator, "factor": 100}
+
+
+def _sum(element: str, *filters) -> dict:
+    return {"agg": "sum", "element": element, "filters": list(filters)}
+
+
+# code: (kind, definition, comparator and value of the district's target)
+DEFINITIONS = {
+    "qualified_rate": (
+        Indicator.Kind.SHARE_OF_PEOPLE,
+        _share(_sum("kg_teachers_qualified", KG), _sum("kg_teachers", KG)),
+        ("ge", 90),
+    ),
+    "l2_enrolment_share": (
+        Indicator.Kind.SHARE_OF_PEOPLE,
+        _share(_sum("kg_children", KG, L2_OR_BETTER), _sum("kg_children", KG)),
+        ("ge", 65),
+    ),
+    "l2_school_share": (
+        Indicator.Kind.SHARE_OF_SCHOOLS,
+        _share({"agg": "count", "filters": [KG, L2_OR_BETTER]}, {"agg": "count", "filters": [KG]}),
+        ("ge", 50),
+    ),
+    "computer_ratio": (
+        Indicator.Kind.RATIO,
+        {"numerator": _sum("students", PRIMARY_OR_MIGRANT), "denominator": _sum("computers", PRIMARY_OR_MIGRANT)},
+        ("le", 7),
+    ),
+    "enrolment_rate": (
+        Indicator.Kind.RATE,
+        _share(_sum("kg_children_3_5", KG), {"source": "region", "element": "pop_3_5"}),
+        ("ge", "99.9"),
+    ),
+    "migrant_networked": (
+        Indicator.Kind.NORM,
+        {
+            "norm": {
+                "unit": "school",
+                "schools": [MIGRANT],
+                "measure": _sum("networked_classrooms"),
+                "per": _sum("classrooms"),
+                "op": "ge",
+                "value": 1,
+            }
+        },
+        ("ge", 100),
+    ),
+    "township_public_kg": (
+        Indicator.Kind.NORM,
+        {"norm": {"unit": "township", "measure": {"agg": "count", "filters": [KG, PUBLIC]}, "op": "ge", "value": 1}},
+        ("ge", 100),
+    ),
+    "std_projects": (
+        Indicator.Kind.COUNT,
+        {"numerator": _sum("std_projects", KG), "period": "cumulative"},
+        ("ge", 9),
+    ),
+    "staff_certified_rate": (
+        Indicator.Kind.SHARE_OF_PEOPLE,
+        _share(_sum("staff_certified", KG), _sum("staff", KG)),
+        ("ge", 100),
+    ),
+}
+
+# (school, year): values
+DATA = {
+    ("k1", 2024): {"kg_teachers": 100, "kg_teachers_qualified": 85, "kg_children": 300, "kg_children_3_5": 200},
+    ("k1", 2025): {"kg_teachers": 100, "kg_teachers_qualified": 90, "kg_children": 310, "kg_children_3_5": 205},
+    ("k2", 2024): {"kg_teachers": 10, "kg_teachers_qualified": 1, "kg_children": 100, "kg_children_3_5": 90},
+    ("k2", 2025): {"kg_teachers": 10, "kg_teachers_qualified": 2, "kg_children": 110, "kg_children_3_5": 95},
+    ("k3", 2024): {"kg_teachers": 20, "kg_teachers_qualified": 18, "kg_children": 150, "kg_children_3_5": 140},
+    ("k3", 2025): {"kg_teachers": 20, "kg_teachers_qualified": 19, "kg_children": 140, "kg_children_3_5": 130},
+    ("k4", 2024): {"kg_teachers": 12, "kg_teachers_qualified": 6, "kg_children": 120, "kg_children_3_5": 100},
+    ("p1", 2024): {"students": 800, "computers": 80, "classrooms": 20, "networked_classrooms": 5},
+    ("p1", 2025): {"students": 800, "computers": 100, "classrooms": 20, "networked_classrooms": 20},
+    ("p2", 2025): {"students": 600, "computers": 120},
+    ("m1", 2024): {"students": 300, "computers": 20, "classrooms": 12, "networked_classrooms": 12},
+    ("m1", 2025): {"students": 300, "computers": 25, "classrooms": 12, "networked_classrooms": 10},
+    ("m2", 2025): {"students": 200, "computers": 40, "classrooms": 12, "networked_classrooms": 11},
+    ("m3", 2024): {"classrooms": 8, "networked_classrooms": 8},
+    ("m3", 2025): {"students": 100, "computers": 10, "classrooms": 8, "networked_classrooms": 8},
+}
+STD_PROJECTS = {("k1", 2024): 2, ("k3", 2024): 1, ("k2", 2025): 1, ("k4", 2025): 2}
+POPULATION = {("t1", 2024): 300, ("t1", 2025): 310, ("t2", 2024): 150, ("t2", 2025): 140, ("t3", 2025): 100}
+
+
+def populate(d: SimpleNamespace):
+    """Give the district every kind of indicator, two years of data and a plan with a target on each."""
+    plan = plan_2024_2026(d.county)
+    for n, (code, (kind, definition, (comparator, value))) in enumerate(DEFINITIONS.items(), start=1):
+        ind = indicator(code, kind, definition)
+        TargetFactory(plan=plan, indicator=ind, region=d.county, code=f"T{n:03d}", comparator=comparator, value=value)
+        if code == "std_projects":  # a count split to one township (指标分解)
+            TargetFactory(plan=plan, indicator=ind, region=d.t1, code=f"T{n:03d}", comparator="ge", value=3)
+    for (school, year), values in DATA.items():
+        put(getattr(d, school), year, **values)
+    for (school, year), built in STD_PROJECTS.items():
+        put(getattr(d, school), year, std_projects=built)
+    for (region, year), people in POPULATION.items():
+        put_region(getattr(d, region), year, pop_3_5=people)
+    put_region(d.county, 2025, pop_3_5=560)
+    return plan
