@@ -506,3 +506,52 @@ class UserScope(models.Model):
         if self.school_id:
             return self.school.region_path
         return self.region.path if self.region_id else ""
+
+
+def import_upload_path(instance, filename: str) -> str:
+    """Uploaded and marked workbooks get a random name; the user's own file name is kept on the job."""
+    import uuid
+
+    from django.utils import timezone
+
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+
+
+class ImportJob(models.Model):
+    """One uploaded workbook of annual values: checked whole, then written in one transaction or not at all."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("等待处理")
+        RUNNING = "running", _("正在处理")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("未导入")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    file = models.FileField(_("文件"), upload_to=import_upload_path)
+    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已检查行数"), default=0)
+    # [{"row", "column", "header", "school", "message"}], at most imports.MAX_LISTED_PROBLEMS of them.
+    errors = models.JSONField(_("问题"), default=list, blank=True)
+    # {"schools", "created", "updated", "deleted", "unchanged", "problems"}
+    counts = models.JSONField(_("统计"), default=dict, blank=True)
+    marked_file = models.FileField(_("标注文件"), upload_to=import_upload_path, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Excel 导入")
+        verbose_name_plural = _("Excel 导入")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.original_name or self.file.name} {self.year} {self.get_state_display()}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
