@@ -7,10 +7,11 @@ answers 404, whatever the URL says.
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,9 +39,13 @@ def _school(user, school_id: int):
 
 
 def _year(year: int) -> int:
-    if year not in selectors.data_years():
-        raise Http404(_("没有这个年度的数据"))
+    """A year data can be entered for: from 2000 to next year (a plan's first year may lie ahead)."""
+    if not FIRST_YEAR <= year <= timezone.localdate().year + 1:
+        raise Http404(_("年度超出范围"))
     return year
+
+
+FIRST_YEAR = 2000
 
 
 def _default_year() -> int:
@@ -153,13 +158,11 @@ def school_data(request, school_id: int, year: int):
         attributes = AttributesForm(request.POST or None, school=school, initial=initial, prefix="attr")
     conflict = None
     if request.method == "POST":
+        if not selectors.can_enter_data(request.user):
+            raise PermissionDenied(_("您只能查看这份数据。"))
         if not may_write:
-            messages.error(
-                request,
-                services.ERR_LOCKED.format(school=school.name, year=year, status=submission.get_status_display())
-                if submission.is_locked
-                else _("您只能查看这份数据。"),
-            )
+            status = submission.get_status_display()
+            messages.error(request, services.ERR_LOCKED.format(school=school.name, year=year, status=status))
             return redirect(request.path)
         forms_ok = form.is_valid() and (attributes is None or attributes.is_valid())
         if forms_ok:
@@ -251,7 +254,7 @@ def school_transition(request, school_id: int, year: int):
     action = form.cleaned_data["action"]
     allowed = selectors.can_enter_data if action == SubmissionEvent.Action.SUBMIT else selectors.can_review
     if not allowed(request.user):
-        raise Http404
+        raise PermissionDenied(_("您没有权限执行此操作。"))
     if action == SubmissionEvent.Action.SUBMIT:
         missing = _rule_problems(school, year)
         if missing:
@@ -368,7 +371,7 @@ def region_data(request, region_id: int, year: int):
     form = ValuesForm(request.POST or None, elements=elements, current=current, previous=previous)
     if request.method == "POST":
         if not may_write:
-            raise Http404
+            raise PermissionDenied(_("您只能查看这份数据。"))
         if form.is_valid():
             changed = services.region_values_set(region=region, year=year, values=form.values, user=request.user)
             messages.success(request, _("已保存（{n} 项有变化）。").format(n=changed) if changed else _("没有变化。"))
@@ -393,7 +396,7 @@ def region_data(request, region_id: int, year: int):
 def clerks(request):
     """Staff manage the school clerks of their subtree: list, add, switch off."""
     if not selectors.can_review(request.user):
-        raise Http404
+        raise PermissionDenied(_("只有业务人员可以管理填报员。"))
     schools = selectors.schools_for(request.user).filter(is_active=True).order_by("region__code", "code")
     scopes = (
         UserScope.objects.filter(role=Role.CLERK, school__in=schools)
