@@ -87,8 +87,7 @@ def check_values(elements: list[DataElement], raw: dict, *, rules=None) -> Check
             checked.values[code] = parse_value(raw[code], element)
         except ValueError as exc:
             checked.add(code, str(exc))
-    if checked.errors:
-        return checked
+    # Rules are checked among the values that parsed, so that every mistake is reported at once.
     for rule in rules if rules is not None else active_rules():
         codes = rule.elements
         if not all(checked.values.get(c) is not None for c in codes):
