@@ -106,6 +106,7 @@ def submissions(request):
         "school_types": SchoolType.choices,
         "can_review": selectors.can_review(request.user),
         "query": request.GET.urlencode(),
+        "region": scope.region if scope is not None and scope.region_id else None,
     }
     return render(request, "schools/submissions.html", context)
 
