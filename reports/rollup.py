@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from schools.models import DataValue, Region, RegionDataValue, RegionLevel, SchoolYear
@@ -250,16 +250,8 @@ def _filters(key: str) -> list:
 
 def roll_up(compiled, figures: dict, part_values: dict, years: list[int]) -> dict:
     """Sum township figures into every ancestor: {(indicator_id, region_id, year): Figures} at all levels."""
-    townships = {t for (_, t, _) in figures}
-    paths = dict(Region.objects.filter(id__in=townships).values_list("id", "path"))
-    codes = {code for path in paths.values() for code in path.strip("/").split("/")}
-    regions = {
-        code: (rid, level, path)
-        for code, rid, level, path in Region.objects.filter(code__in=codes).values_list("code", "id", "level", "path")
-    }
-    ancestors = {t: [regions[code][0] for code in paths[t].strip("/").split("/")[:-1]] for t in townships}
-    levels = {rid: level for rid, level, _ in regions.values()}
-    path_of = {rid: path for rid, _, path in regions.values()}
+    tree = _tree({t for (_, t, _) in figures})
+    ancestors = tree[0]
 
     result = dict(figures)
     for (ind_id, t, y), f in figures.items():
@@ -276,26 +268,9 @@ def roll_up(compiled, figures: dict, part_values: dict, years: list[int]) -> dic
             if c.norm or (c.denominator and c.denominator.kind != "region"):
                 g.denominator = _add(g.denominator, f.denominator)
 
-    # Region-entered parts: a region's own value, else the sum of its children's, bottom-up.
     region_parts = {p for c in compiled.values() for p in c.parts if p.kind == "region"}
     if region_parts:
-        own = _region_values({p.element for p in region_parts}, years)
-        children = defaultdict(list)
-        for t, chain in ancestors.items():
-            full = [*chain, t]
-            for parent, child in zip(full, full[1:], strict=False):
-                if child not in children[parent]:
-                    children[parent].append(child)
-        computed = {}
-        for rid in sorted(levels, key=lambda r: -levels[r]):
-            for part in region_parts:
-                for y in years:
-                    value = own.get((part.element, path_of[rid], y))
-                    if value is None:
-                        kids = [computed.get((part, k, y)) for k in children.get(rid, [])]
-                        kids = [k for k in kids if k is not None]
-                        value = sum(kids, Decimal(0)) if kids else None
-                    computed[(part, rid, y)] = value
+        computed = _region_totals(region_parts, years, tree)
         for (ind_id, rid, y), g in result.items():
             c = compiled[ind_id]
             if c.norm:
@@ -305,6 +280,46 @@ def roll_up(compiled, figures: dict, part_values: dict, years: list[int]) -> dic
             if c.denominator and c.denominator.kind == "region":
                 g.denominator = computed.get((c.denominator, rid, y))
     return result
+
+
+def _tree(townships) -> tuple[dict, dict, dict]:
+    """The region tree above these townships: ({township: [ancestor ids, root first]}, {id: level}, {id: path})."""
+    paths = dict(Region.objects.filter(id__in=townships).values_list("id", "path"))
+    codes = {code for path in paths.values() for code in path.strip("/").split("/")}
+    regions = {
+        code: (rid, level, path)
+        for code, rid, level, path in Region.objects.filter(code__in=codes).values_list("code", "id", "level", "path")
+    }
+    ancestors = {t: [regions[code][0] for code in paths[t].strip("/").split("/")[:-1]] for t in paths}
+    levels = {rid: level for rid, level, _ in regions.values()}
+    path_of = {rid: path for rid, _, path in regions.values()}
+    return ancestors, levels, path_of
+
+
+def _region_totals(region_parts, years, tree) -> dict:
+    """Region-entered parts at every region of the tree: its own value, else the sum of its children's, bottom-up.
+
+    Returns {(part, region_id, year): value}.
+    """
+    ancestors, levels, path_of = tree
+    own = _region_values({p.element for p in region_parts}, years)
+    children = defaultdict(list)
+    for t, chain in ancestors.items():
+        full = [*chain, t]
+        for parent, child in zip(full, full[1:], strict=False):
+            if child not in children[parent]:
+                children[parent].append(child)
+    computed = {}
+    for rid in sorted(levels, key=lambda r: -levels[r]):
+        for part in region_parts:
+            for y in years:
+                value = own.get((part.element, path_of[rid], y))
+                if value is None:
+                    kids = [computed.get((part, k, y)) for k in children.get(rid, [])]
+                    kids = [k for k in kids if k is not None]
+                    value = sum(kids, Decimal(0)) if kids else None
+                computed[(part, rid, y)] = value
+    return computed
 
 
 def _add(a, b):
@@ -377,7 +392,8 @@ def values_recompute_townships(*, pairs: set[tuple[int, int]]) -> set[int]:
 
     The townships are evaluated from the data; each ancestor's school-sourced sums are then re-added
     from the stored township rows beneath it (a handful of indexed queries, whatever the tree's size),
-    and its region-entered parts, which school data cannot change, are kept.
+    and its region-entered parts are summed again by the full rollup's rule over the townships with
+    an annual record (a township's first record brings its own 适龄人口 into its ancestors' sums).
     """
     rollup_lock()
     compiled = compile_all()
@@ -403,10 +419,8 @@ def _ancestors_of(township_ids) -> dict[int, str]:
 
 
 def _ancestor_figures(compiled, ancestors: dict[int, str], year: int) -> dict:
-    stored = {
-        (row.indicator_id, row.region_id): row
-        for row in IndicatorValue.objects.filter(region_id__in=ancestors, year=year, indicator_id__in=compiled)
-    }
+    region_parts = {p for c in compiled.values() for p in c.parts if p.kind == "region"}
+    totals = _region_totals(region_parts, [year], _tree(_townships_below(ancestors.values()))) if region_parts else {}
     norms = [i for i, c in compiled.items() if c.norm]
     result = {}
     for region_id, path in ancestors.items():
@@ -421,11 +435,20 @@ def _ancestor_figures(compiled, ancestors: dict[int, str], year: int) -> dict:
             failing[indicator_id] += units
         for row in sums.order_by():
             c = compiled[row["indicator_id"]]
-            old = stored.get((row["indicator_id"], region_id))
             f = Figures(reporting=row["rep"] or 0, expected=row["exp"] or 0, failing=failing[row["indicator_id"]])
             region_num = not c.norm and c.numerator.kind == "region"
             region_den = not c.norm and c.denominator is not None and c.denominator.kind == "region"
-            f.numerator = (old.numerator if old else None) if region_num else row["n"]
-            f.denominator = (old.denominator if old else None) if region_den else row["d"]
+            f.numerator = totals.get((c.numerator, region_id, year)) if region_num else row["n"]
+            f.denominator = totals.get((c.denominator, region_id, year)) if region_den else row["d"]
             result[(row["indicator_id"], region_id, year)] = f
     return result
+
+
+def _townships_below(paths) -> set[int]:
+    """Townships under these regions with an annual record in any year: the leaves the full rollup sums over."""
+    under = Q()
+    for path in paths:
+        under |= Q(path__startswith=path)
+    records = SchoolYear.objects.filter(school__region=OuterRef("pk"))
+    townships = Region.objects.filter(under, level=RegionLevel.TOWNSHIP).filter(Exists(records))
+    return set(townships.values_list("id", flat=True))

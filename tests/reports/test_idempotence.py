@@ -11,10 +11,10 @@ import pytest
 from reports import services
 from reports.models import IndicatorValue, RecomputeRequest, TargetProgress
 from reports.services import recompute_pending, rollup_full
-from schools.models import KindergartenGrade
+from schools.models import KindergartenGrade, SchoolYear
 from schools.services import data_values_set, school_year_set
 from targets.models import Indicator
-from tests.reports.scenario import populate, progress_rows, stored, value_rows
+from tests.reports.scenario import populate, progress_rows, put_region, stored, value_rows
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -156,7 +156,33 @@ def report_a_new_year(d):
     data_values_set(school=d.m1, year=2026, values={"students": 310, "computers": 31})
 
 
-@pytest.mark.parametrize("edit", [edit_values, edit_a_norm, delete_a_value, change_a_grade, report_a_new_year])
+def report_a_new_year_whose_population_is_entered(d):
+    # 大碶 entered its 2026 population before any school reported 2026; now k3 reports its children.
+    put_region(d.t2, 2026, pop_3_5=150)
+    data_values_set(school=d.k3, year=2026, values={"kg_children_3_5": 140})
+
+
+def report_a_first_school_in_a_township(d):
+    # 小港 entered its 2024 population while none of its schools had ever filed an annual record; k4's
+    # first record brings 小港 into the tree, and its population into 北仑区's summed one.
+    SchoolYear.objects.filter(school__region=d.t3).delete()
+    put_region(d.t3, 2024, pop_3_5=110)
+    rollup_full()
+    data_values_set(school=d.k4, year=2024, values={"kg_children_3_5": 100})
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        edit_values,
+        edit_a_norm,
+        delete_a_value,
+        change_a_grade,
+        report_a_new_year,
+        report_a_new_year_whose_population_is_entered,
+        report_a_first_school_in_a_township,
+    ],
+)
 def test_the_incremental_recompute_after_a_change_gives_what_a_full_recompute_gives(
     populated, edit, django_capture_on_commit_callbacks
 ):
