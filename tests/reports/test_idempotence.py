@@ -244,3 +244,31 @@ def test_edits_to_two_townships_make_one_request_per_township_and_year(populated
 
     requests = set(RecomputeRequest.objects.values_list("region", "year"))
     assert requests == {(d.t1.pk, 2025), (d.t1.pk, 2024), (d.t3.pk, 2025)}
+
+
+def test_a_request_made_while_a_recompute_runs_stays_pending_for_the_next_run(populated):
+    d = populated
+    rollup_full()
+    services.recompute_request(school_ids=[d.k1.pk], years=[2025])
+    recompute = services.rollup_incremental
+
+    def edited_meanwhile(*, pairs):
+        done = recompute(pairs=pairs)
+        # Another edit to 新碶 lands after the run claimed its request and computed, before it finished.
+        data_values_set(school=d.k2, year=2025, values={"kg_teachers_qualified": 7})
+        return done
+
+    with mock.patch("reports.services.rollup_incremental", side_effect=edited_meanwhile):
+        assert recompute_pending() == 1
+
+    # The run computed without k2's new value: 新碶 (90 + 2) ÷ (100 + 10) = 92/110 = 83.636364%. So the new
+    # request is left pending (its claim cleared), not deleted with the run's own.
+    qualified = Indicator.objects.get(code="qualified_rate")
+    assert stored(qualified, d.t1, 2025).value == D("83.636364")
+    assert list(RecomputeRequest.objects.values_list("region", "year", "state", "claim")) == [
+        (d.t1.pk, 2025, "pending", "")
+    ]
+    assert recompute_pending() == 1
+    assert not RecomputeRequest.objects.exists()
+    # 新碶 2025: (90 + 7) ÷ (100 + 10) = 97/110 = 88.181818%.
+    assert stored(qualified, d.t1, 2025).value == D("88.181818")
