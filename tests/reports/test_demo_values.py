@@ -1,6 +1,6 @@
 """The demo, rolled up: every target of the preschool plan has a district value, and a few of them match
-what plain Django aggregates over the raw data give. Loads the whole demo (~140 schools, four years):
-about twenty seconds.
+what plain Django aggregates over the raw data give. Loads the whole demo (~140 schools, four years),
+hence `slow`: several seconds.
 """
 
 from decimal import Decimal
