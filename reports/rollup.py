@@ -73,6 +73,7 @@ def evaluate_townships(compiled: dict[int, Compiled], years: list[int], township
     reporting = sorted({(c.population, c.reporting_element) for c in compiled.values() if c.reporting_element})
     ids = element_ids([p.element for p in sums] + [e for _, e in reporting])
 
+    scoped = township_ids is not None  # a few townships: filters probe indexes (see school_year_q)
     part_values: dict = {}  # (part, township, year) -> Decimal
     population_counts: dict = {}  # (population, township, year) -> (expected, reporting by element)
     present: set = set()  # (township, year) with any annual record
@@ -84,14 +85,14 @@ def evaluate_townships(compiled: dict[int, Compiled], years: list[int], township
             qs = qs.filter(school_year__school__region_id__in=township_ids)
         annotations = {}
         for i, part in enumerate(sums):
-            q = Q(element_id=ids[part.element]) & school_year_q(part.filters, "school_year__")
+            q = Q(element_id=ids[part.element]) & school_year_q(part.filters, "school_year__", correlated=scoped)
             annotations[f"s{i}"] = Sum("value", filter=q)
         # A filtered sum with no matching value is 0 where the element was reported at all, else no data.
         summed = sorted({part.element for part in sums})
         for j, element in enumerate(summed):
             annotations[f"n{j}"] = Count("id", filter=Q(element_id=ids[element]))
         for k, (population, element) in enumerate(reporting):
-            q = Q(element_id=ids[element]) & school_year_q(_filters(population), "school_year__")
+            q = Q(element_id=ids[element]) & school_year_q(_filters(population), "school_year__", correlated=scoped)
             annotations[f"r{k}"] = Count("id", filter=q)
         rows = (
             qs.order_by()
@@ -115,9 +116,9 @@ def evaluate_townships(compiled: dict[int, Compiled], years: list[int], township
         qs = qs.filter(school__region_id__in=township_ids)
     annotations = {"total": Count("id")}
     for i, part in enumerate(counts):
-        annotations[f"c{i}"] = Count("id", filter=school_year_q(part.filters))
+        annotations[f"c{i}"] = Count("id", filter=school_year_q(part.filters, correlated=scoped))
     for j, population in enumerate(populations):
-        annotations[f"e{j}"] = Count("id", filter=school_year_q(_filters(population)))
+        annotations[f"e{j}"] = Count("id", filter=school_year_q(_filters(population), correlated=scoped))
     for row in qs.order_by().values(t=F("school__region_id"), y=F("year")).annotate(**annotations):
         t, y = row["t"], row["y"]
         present.add((t, y))
@@ -187,7 +188,9 @@ def _evaluate_school_norms(compiled, years, township_ids) -> dict:
             continue
         measure, per = c.norm["measure"], c.norm["per"]
         ids = element_ids([p.element for p in (measure, per) if p])
-        qs = SchoolYear.objects.filter(school_year_q(_filters(c.norm["units_key"])), year__in=years)
+        qs = SchoolYear.objects.filter(
+            school_year_q(_filters(c.norm["units_key"]), correlated=township_ids is not None), year__in=years
+        )
         if township_ids is not None:
             qs = qs.filter(school__region_id__in=township_ids)
         annotations = {"m": Sum("values__value", filter=Q(values__element_id=ids[measure.element]))}
@@ -391,7 +394,7 @@ def values_recompute_townships(*, pairs: set[tuple[int, int]]) -> set[int]:
     """Recompute the values of these (township, year) pairs and of their ancestors; returns regions touched.
 
     The townships are evaluated from the data; each ancestor's school-sourced sums are then re-added
-    from the stored township rows beneath it (a handful of indexed queries, whatever the tree's size),
+    from its children's rows, deepest first (a handful of indexed queries, whatever the tree's size),
     and its region-entered parts are summed again by the full rollup's rule over the townships with
     an annual record (a township's first record brings its own 适龄人口 into its ancestors' sums).
     """
@@ -419,28 +422,49 @@ def _ancestors_of(township_ids) -> dict[int, str]:
 
 
 def _ancestor_figures(compiled, ancestors: dict[int, str], year: int) -> dict:
+    """Figures of these ancestors, deepest first: each adds up its children's stored rows, or, for a child that
+    is itself being recomputed, the figures just computed (a few dozen rows per ancestor, whatever the tree's size).
+    """
     region_parts = {p for c in compiled.values() for p in c.parts if p.kind == "region"}
     totals = _region_totals(region_parts, [year], _tree(_townships_below(ancestors.values()))) if region_parts else {}
     norms = [i for i, c in compiled.items() if c.norm]
-    result = {}
+    by_path = {path: region_id for region_id, path in ancestors.items()}
+    recomputed = defaultdict(list)  # ancestor -> its children among the ancestors
     for region_id, path in ancestors.items():
-        below = IndicatorValue.objects.filter(
-            region__path__startswith=path, region__level=RegionLevel.TOWNSHIP, year=year, indicator_id__in=compiled
-        )
-        sums = below.values("indicator_id").annotate(
+        parent = by_path.get(path[: path.rstrip("/").rfind("/") + 1])
+        if parent is not None:
+            recomputed[parent].append(region_id)
+    result = {}
+    for region_id, _path in sorted(ancestors.items(), key=lambda item: -len(item[1])):
+        children = IndicatorValue.objects.filter(
+            region__parent_id=region_id, year=year, indicator_id__in=compiled
+        ).exclude(region_id__in=ancestors)
+        sums = children.values("indicator_id").annotate(
             n=Sum("numerator"), d=Sum("denominator"), rep=Sum("schools_reporting"), exp=Sum("schools_expected")
         )
-        failing = defaultdict(list)
-        for indicator_id, units in below.filter(indicator_id__in=norms).values_list("indicator_id", "failing_units"):
-            failing[indicator_id] += units
+        figures = defaultdict(Figures)
         for row in sums.order_by():
-            c = compiled[row["indicator_id"]]
-            f = Figures(reporting=row["rep"] or 0, expected=row["exp"] or 0, failing=failing[row["indicator_id"]])
-            region_num = not c.norm and c.numerator.kind == "region"
-            region_den = not c.norm and c.denominator is not None and c.denominator.kind == "region"
-            f.numerator = totals.get((c.numerator, region_id, year)) if region_num else row["n"]
-            f.denominator = totals.get((c.denominator, region_id, year)) if region_den else row["d"]
-            result[(row["indicator_id"], region_id, year)] = f
+            figures[row["indicator_id"]] = Figures(
+                numerator=row["n"], denominator=row["d"], reporting=row["rep"] or 0, expected=row["exp"] or 0
+            )
+        for indicator_id, units in children.filter(indicator_id__in=norms).values_list("indicator_id", "failing_units"):
+            figures[indicator_id].failing += units
+        for child in recomputed[region_id]:
+            for indicator_id in compiled:
+                f = result.get((indicator_id, child, year))
+                if f is not None:
+                    g = figures[indicator_id]
+                    g.numerator, g.denominator = _add(g.numerator, f.numerator), _add(g.denominator, f.denominator)
+                    g.reporting += f.reporting
+                    g.expected += f.expected
+                    g.failing += f.failing
+        for indicator_id, f in figures.items():
+            c = compiled[indicator_id]
+            if not c.norm and c.numerator.kind == "region":
+                f.numerator = totals.get((c.numerator, region_id, year))
+            if not c.norm and c.denominator is not None and c.denominator.kind == "region":
+                f.denominator = totals.get((c.denominator, region_id, year))
+            result[(indicator_id, region_id, year)] = f
     return result
 
 
