@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -42,7 +43,8 @@ SCHOOL_CODE, SCHOOL_NAME, TOWNSHIP, SCHOOL_TYPE, STATUS = (
 )
 IDENTITY = (SCHOOL_CODE, SCHOOL_NAME, TOWNSHIP, SCHOOL_TYPE, STATUS)
 YEAR_PROPERTY = "EduPlan year"
-MAX_ROWS = 50_000
+MAX_ROWS = 50_000  # rows with data
+MAX_SCANNED_ROWS = 200_000  # rows read at all, blank or not
 EXCEL_PROMPT_MAX, EXCEL_TITLE_MAX = 255, 32
 
 ERR_NOT_XLSX = _("请上传 Excel 工作簿（.xlsx 格式）。")
@@ -76,20 +78,21 @@ class WorkbookError(Exception):
 # ---------------------------------------------------------------- responses
 
 
-def content_disposition(filename: str) -> str:
+def content_disposition(filename: str, *, fallback: str = "") -> str:
     """`attachment` with an ASCII fallback name and the real one in RFC 5987 form (filename*=UTF-8'')."""
-    stem, dot, extension = filename.rpartition(".") if "." in filename else (filename, "", "")
-    ascii_stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_") or "download"
-    fallback = ascii_stem + dot + re.sub(r"[^A-Za-z0-9]", "", extension)
+    if not fallback:
+        stem, dot, extension = filename.rpartition(".") if "." in filename else (filename, "", "")
+        ascii_stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_") or "download"
+        fallback = ascii_stem + dot + re.sub(r"[^A-Za-z0-9]", "", extension)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+def xlsx_response(data: bytes, filename: str, *, fallback: str = "") -> HttpResponse:
     """A download of workbook bytes under `filename` (".xlsx" added when missing)."""
     if not filename.lower().endswith(".xlsx"):
         filename += ".xlsx"
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition(filename)
+    response["Content-Disposition"] = content_disposition(filename, fallback=fallback)
     return response
 
 
@@ -165,7 +168,9 @@ def template_workbook(*, year: int, title: str, elements: list, rows, notes: lis
     ws.protection.formatColumns = ws.protection.formatRows = ws.protection.formatCells = False
     ws.protection.autoFilter = ws.protection.sort = False
 
-    ws.append([_styled(ws, h, font=HEADER_FONT, fill=HEADER_FILL, border=BORDER, alignment=WRAP_CENTER) for h in headers])
+    ws.append(
+        [_styled(ws, h, font=HEADER_FONT, fill=HEADER_FILL, border=BORDER, alignment=WRAP_CENTER) for h in headers]
+    )
     ws.append([_styled(ws, c, font=CODE_FONT, fill=CODE_FILL, border=BORDER) for c in codes])
 
     # One prototype cell per look, whose style array is copied: styling 100k cells one attribute at
@@ -337,6 +342,8 @@ def _read(wb) -> Sheet:
         ]
         data = []
         for number, values in enumerate(rows, FIRST_DATA_ROW):
+            if number > MAX_SCANNED_ROWS:  # a sheet of a million blank rows, or worse, a zip bomb
+                raise WorkbookError(ERR_TOO_MANY_ROWS.format(max=MAX_ROWS))
             if all(value is None or (isinstance(value, str) and not value.strip()) for value in values):
                 continue
             if len(data) >= MAX_ROWS:
@@ -404,13 +411,15 @@ def _prototype(ws, **style) -> WriteOnlyCell:
 
 
 def _like(ws, prototype: WriteOnlyCell, value) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=_cell_value(value))
     cell._style = prototype._style.__copy__()
     return cell
 
 
 def _cell_value(value):
-    """Decimals as int when whole (Excel shows 1500, not 1500.0000), otherwise trimmed; other values as given."""
+    """Decimals as int when whole (Excel shows 1500, not 1500.0000), lazy texts as text, others as given."""
+    if isinstance(value, Promise):
+        return str(value)
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return int(value)
