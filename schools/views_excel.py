@@ -45,7 +45,10 @@ class TemplateForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = selectors.regions_for(user)
+        regions = selectors.regions_for(user)
+        self.fields["region"].queryset = regions
+        self.fields["region"].empty_label = None
+        self.fields["region"].initial = regions.first()  # the top of the user's subtree
         self.fields["year"] = _year_field()
 
 
