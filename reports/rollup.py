@@ -14,6 +14,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
@@ -353,7 +354,7 @@ def write_values(compiled, figures: dict, *, years, region_ids=None) -> int:
     if region_ids is not None:
         stale = stale.filter(region_id__in=region_ids)
     stale.delete()
-    rows = [
+    rows = (
         IndicatorValue(
             indicator_id=ind_id,
             region_id=rid,
@@ -368,9 +369,11 @@ def write_values(compiled, figures: dict, *, years, region_ids=None) -> int:
             computed_at=now,
         )
         for (ind_id, rid, y), f in figures.items()
-    ]
-    IndicatorValue.objects.bulk_create(rows, batch_size=BATCH)
-    return len(rows)
+    )
+    # Built a batch at a time: half a million model instances at once doubled a province's peak memory.
+    while batch := list(islice(rows, BATCH)):
+        IndicatorValue.objects.bulk_create(batch)
+    return len(figures)
 
 
 def _q(value):
