@@ -6,6 +6,7 @@ Officials may download templates (they read the data) but not upload.
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -94,7 +95,7 @@ def upload(request):
     may_upload = _may_upload(request.user)
     if request.method == "POST":
         if not may_upload:
-            raise Http404
+            raise PermissionDenied(_("您的角色只能下载模板，不能导入数据。"))
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             job = imports.import_job_create(

@@ -454,7 +454,7 @@ def test_an_official_cannot_upload(client, world, django_capture_on_commit_callb
 
     response = upload(client, world["users"]["official"], data, django_capture_on_commit_callbacks)
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert not ImportJob.objects.exists()
 
 

@@ -162,3 +162,51 @@ def test_staff_cannot_give_a_clerk_a_school_outside_their_subtree(client, world)
     from django.contrib.auth import get_user_model
 
     assert not get_user_model().objects.filter(username="newclerk").exists()
+
+
+# ---------------------------------------------------------------- Excel: template, upload page, export
+
+EXCEL_PAGE = dict(clerk_a=200, staff_a=200, staff_b=200, staff_district=200, official=200, admin=200, no_scope=200)
+TEMPLATE_A = READ["region_a"]
+TEMPLATE_D = READ["region_d"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_excel_pages_and_templates(client, world, role):
+    client.force_login(world["users"][role])
+    assert client.get(reverse("excel:upload")).status_code == EXCEL_PAGE[role]
+    for region, table in ((world["township_a"], TEMPLATE_A), (world["district"], TEMPLATE_D)):
+        response = client.get(reverse("excel:template"), {"region": region.pk, "year": YEAR})
+        assert response.status_code == table[role], region.name
+        if response.status_code == 200:
+            assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+UPLOAD = dict(clerk_a=200, staff_a=200, staff_b=200, staff_district=200, official=403, admin=200, no_scope=403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_uploading_needs_a_writing_role(client, world, role):
+    client.force_login(world["users"][role])
+    response = client.post(reverse("excel:upload"), {"year": YEAR})  # no file: the form answers, or the role is refused
+    assert response.status_code == UPLOAD[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_chase_list_export_holds_only_schools_in_scope(client, world, role):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(world["users"][role])
+    response = client.get(reverse("schools:submissions"), {"year": YEAR, "format": "xlsx"})
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    names = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[1]}
+    in_scope = {
+        "clerk_a": {"新碶幼儿园"},
+        "staff_a": {"新碶幼儿园"},
+        "staff_b": {"大碶幼儿园"},
+        "no_scope": set(),
+    }.get(role, {"新碶幼儿园", "大碶幼儿园"})
+    assert names == in_scope
