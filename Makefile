@@ -35,6 +35,7 @@ $(STAMP): $(wildcard requirements*.txt) | $(PY)
 
 $(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund
+	sh scripts/vendor_assets.sh
 	touch $@
 
 migrate: install

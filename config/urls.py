@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("", include("reports.urls")),
     path("data/excel/", include("schools.urls_excel")),
     path("data/", include("schools.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
