@@ -73,6 +73,11 @@ def number(value, decimals: int) -> str:
     return text
 
 
+def _float(value, decimals: int) -> float | None:
+    """A chart point at the indicator's precision (charts take floats; None leaves a gap for no data)."""
+    return None if value is None else round(float(value), decimals)
+
+
 def bar_percent(value, target: Target | None, baseline) -> int | None:
     """How far along toward the target the value is, 0–100, for the progress bar (None: nothing to draw)."""
     if value is None or target is None or target.value is None:
@@ -140,8 +145,8 @@ class Card:
     def chart(self) -> dict:
         return {
             "years": [str(y) for y, _, _ in self.trend],
-            "values": [None if v is None else float(v) for _, v, _ in self.trend],
-            "targets": [None if t is None else float(t) for _, _, t in self.trend],
+            "values": [_float(v, self.indicator.decimals) for _, v, _ in self.trend],
+            "targets": [_float(t, self.indicator.decimals) for _, _, t in self.trend],
         }
 
 
@@ -288,11 +293,11 @@ def indicator_page(plan: Plan, indicator: Indicator, region: Region, year: int) 
         "failing": (current.failing_units if current else []),
         "chart": {
             "years": [str(t["year"]) for t in trend],
-            "values": [None if t["value"] is None else float(t["value"]) for t in trend],
-            "expected": [None if t["expected"] is None else float(t["expected"]) for t in trend],
-            "targets": [None if t["target_value"] is None else float(t["target_value"]) for t in trend],
+            "values": [_float(t["value"], indicator.decimals) for t in trend],
+            "expected": [_float(t["expected"], indicator.decimals) for t in trend],
+            "targets": [_float(t["target_value"], indicator.decimals) for t in trend],
             "ranking_names": [r["region"].name for r in with_data],
-            "ranking_values": [float(r["value"]) for r in with_data],
+            "ranking_values": [_float(r["value"], indicator.decimals) for r in with_data],
         },
         "is_township": region.level == RegionLevel.TOWNSHIP,
     }

@@ -28,7 +28,7 @@
       };
     }
     return {
-      animation: false, tooltip: { trigger: "axis" }, legend: { data: [labels.value, labels.expected, labels.target] },
+      animation: false, tooltip: { trigger: "axis" }, legend: { top: 0, data: [labels.value, labels.expected, labels.target] },
       grid: { left: 50, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: d.years }, yAxis: { type: "value", scale: true },
       series: [
