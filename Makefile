@@ -10,7 +10,7 @@ STAMP := $(VENV)/.install-stamp
 NODE_STAMP := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo migrate test worker beat bench lint fmt
+.PHONY: help install run demo migrate test worker beat bench lint fmt messages
 
 help:
 	@echo "make install   create .venv, install Python and npm packages (only what changed)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench     run every bench/*.py"
 	@echo "make lint      ruff check, ruff format --check, makemigrations --check"
 	@echo "make fmt       ruff check --fix, ruff format"
+	@echo "make messages  update and compile the English catalogue (locale/en) after changing UI text"
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -73,3 +74,10 @@ lint: install
 fmt: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Needs GNU gettext (xgettext, msgmerge, msgfmt). The compiled .mo is committed, so running the app does not.
+I18N_IGNORE := --ignore=.venv --ignore=node_modules --ignore=test-artifacts --ignore=bench --ignore=tests
+
+messages: install
+	$(PY) manage.py makemessages -l en $(I18N_IGNORE)
+	$(PY) manage.py compilemessages $(I18N_IGNORE)
