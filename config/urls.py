@@ -17,6 +17,7 @@ urlpatterns = [
     path("data/excel/", include("schools.urls_excel")),
     path("data/", include("schools.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 
