@@ -8,6 +8,7 @@ user cannot see matches nothing.
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
@@ -268,7 +269,11 @@ class Ordering(filters.OrderingFilter):
         if bad or not wanted:
             message = ERR_ORDERING.format(fields=",".join(bad) or raw, allowed=", ".join(fields))
             raise ApiValidationError({self.ordering_param: [message]})
-        order = [("-" if name.startswith("-") else "") + fields[name.lstrip("-")] for name in wanted]
+        # Rows with no value (null) come last both ways, on SQLite and PostgreSQL alike.
+        order = [
+            F(fields[name[1:]]).desc(nulls_last=True) if name.startswith("-") else F(fields[name]).asc(nulls_last=True)
+            for name in wanted
+        ]
         return queryset.order_by(*order, "pk")
 
     def get_schema_operation_parameters(self, view):

@@ -223,6 +223,7 @@ class TaskSerializer(serializers.ModelSerializer):
 
 class TaskUpdateSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.get_username", read_only=True, allow_null=True, default=None)
+    date = serializers.DateField(required=False, help_text=_("进展日期，默认今天"))
     status = serializers.ChoiceField(choices=TaskStatus.choices)
     progress = serializers.IntegerField(min_value=0, max_value=100)
     note = serializers.CharField(max_length=5000)
