@@ -75,7 +75,17 @@ class GradeFilter(django_filters.TypedChoiceFilter):
     """A kindergarten grade by its number (0 未评级 … 50 省一级), ordered so that "at least" compares."""
 
 
-class ScopedFilterSet(django_filters.FilterSet):
+class FilterSet(django_filters.FilterSet):
+    """A FilterSet whose form class is built once per class, not on every request (it depends only on the filters)."""
+
+    def get_form_class(self):
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
+
+class ScopedFilterSet(FilterSet):
     """Gives filter methods the path of a region the user may see."""
 
     def visible_path(self, region_id: int) -> str | None:
@@ -117,7 +127,9 @@ class SchoolFilter(ScopedFilterSet):
     code = django_filters.CharFilter(help_text=_("学校代码"))
     region = IdFilter(field_name="region_id", help_text=_("所在街道乡镇 id"))
     within = _within("region_path", WITHIN_HELP)
-    school_type = django_filters.MultipleChoiceFilter(choices=SchoolType.choices, help_text=_("学校类型，可多选"))
+    school_type = django_filters.MultipleChoiceFilter(
+        choices=SchoolType.choices, distinct=False, help_text=_("学校类型，可多选")
+    )
     ownership = django_filters.ChoiceFilter(choices=Ownership.choices, help_text=_("办学性质"))
     is_inclusive = BooleanFilter(help_text=_("普惠性"))
     is_active = BooleanFilter(help_text=_("在办"))
@@ -145,7 +157,7 @@ class SchoolFilter(ScopedFilterSet):
         return queryset.filter(**lookups)
 
 
-class DataElementFilter(django_filters.FilterSet):
+class DataElementFilter(FilterSet):
     code = django_filters.CharFilter()
     level = django_filters.ChoiceFilter(choices=DataElement.Level.choices, help_text=_("填报层级"))
     group = django_filters.CharFilter(help_text=_("分组"))
@@ -174,7 +186,7 @@ class DataValueFilter(ScopedFilterSet):
         fields = []
 
 
-class PlanFilter(django_filters.FilterSet):
+class PlanFilter(FilterSet):
     code = django_filters.CharFilter()
     status = django_filters.ChoiceFilter(choices=Plan.Status.choices)
     kind = django_filters.ChoiceFilter(choices=Plan.Kind.choices)
@@ -189,10 +201,10 @@ class PlanFilter(django_filters.FilterSet):
         return queryset.filter(start_year__lte=value, end_year__gte=value)
 
 
-class TaskFilter(django_filters.FilterSet):
+class TaskFilter(FilterSet):
     plan = IdFilter(field_name="plan_id")
     plan_code = django_filters.CharFilter(field_name="plan__code")
-    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, distinct=False)
     recurrence = django_filters.ChoiceFilter(choices=Recurrence.choices)
 
     class Meta:
@@ -200,7 +212,7 @@ class TaskFilter(django_filters.FilterSet):
         fields = []
 
 
-class IndicatorFilter(django_filters.FilterSet):
+class IndicatorFilter(FilterSet):
     code = django_filters.CharFilter()
     kind = django_filters.ChoiceFilter(choices=Indicator.Kind.choices)
 
@@ -209,7 +221,7 @@ class IndicatorFilter(django_filters.FilterSet):
         fields = []
 
 
-class TargetFilter(django_filters.FilterSet):
+class TargetFilter(FilterSet):
     plan = IdFilter(field_name="plan_id")
     plan_code = django_filters.CharFilter(field_name="plan__code")
     code = django_filters.CharFilter(help_text=_("计划内的目标编号，如 T003"))
@@ -248,7 +260,9 @@ class ProgressFilter(ComputedFilterSet):
     plan = IdFilter(field_name="plan_id")
     plan_code = django_filters.CharFilter(field_name="plan__code")
     target_code = django_filters.CharFilter(help_text=_("计划内的目标编号，如 T003"))
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, help_text=_("进展状态，可多选"))
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, distinct=False, help_text=_("进展状态，可多选")
+    )
     projected_met = BooleanFilter(help_text=_("预计期末达成"))
 
     class Meta:

@@ -1,8 +1,10 @@
 """Page-number pagination with a bounded page size; a malformed page or page size is a 400, not a guess."""
 
+from django.core.paginator import Page
+from django.db.models import Count, Window
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 MAX_PAGE_SIZE = 1000
 MAX_PAGE = 10**9
@@ -25,10 +27,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return size
 
     def paginate_queryset(self, queryset, request, view=None):
+        """One query for the page and the total: COUNT(*) OVER () rides along with the rows."""
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and _positive(raw) is None:
+        number = 1 if raw is None else _positive(raw)
+        if number is None:
             raise ValidationError({self.page_query_param: [ERR_PAGE]})
-        return super().paginate_queryset(queryset, request, view)
+        size = self.get_page_size(request)
+        self.request = request
+        offset = (number - 1) * size
+        rows = list(queryset.annotate(_total=Window(Count("pk")))[offset : offset + size])
+        if not rows and number > 1:
+            raise NotFound(self.invalid_page_message.format(page_number=number, message=""))
+        paginator = self.django_paginator_class(queryset, size)
+        paginator.count = (rows[0]["_total"] if isinstance(rows[0], dict) else rows[0]._total) if rows else 0
+        self.page = Page(rows, number, paginator)
+        self.display_page_controls = paginator.num_pages > 1 and self.template is not None
+        return rows
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -44,6 +44,21 @@ def _region_rows(user, prefix: str = "region") -> Q:
     return Q(**{f"{prefix}__path__startswith": scope.region_path})
 
 
+def _progress_rows(user) -> Q:
+    """Progress rows of the user's regions (regions_for) and plans (plans_for).
+
+    A progress row exists only for a region within its plan's region (reports/progress.py), so a row in a
+    staff member's, an official's or an admin's subtree always belongs to a plan issued at or above a region
+    of it, one that plans_for shows them; the plan is checked only for clerks, to whom other schools' own
+    plans are closed. One subquery fewer keeps the planning of the list query short.
+    """
+    rows = _region_rows(user)
+    scope = scope_of(user)
+    if scope is not None and scope.role == Role.CLERK:
+        rows &= Q(plan__in=plans_for(user))
+    return rows
+
+
 # ---------------------------------------------------------------- tokens and the trivial endpoint
 
 
@@ -300,30 +315,15 @@ class ProgressViewSet(ReadOnly):
         "value": "value",
     }
 
+    # Built once: resolving its thirty columns through four joins costs more than cloning it for a request.
+    rows = (
+        TargetProgress.objects.order_by("plan_id", "target_code", "region__path", "year", "pk")
+        .values(*serializers.PROGRESS_VALUES)
+        .all()
+    )
+
     def get_queryset(self):
-        return (
-            TargetProgress.objects.filter(_region_rows(self.request.user), plan__in=plans_for(self.request.user))
-            .select_related("plan", "indicator", "region", "target")
-            .only(*PROGRESS_COLUMNS)
-            .order_by("plan_id", "target_code", "region__path", "year", "pk")
-        )
-
-
-PROGRESS_COLUMNS = [
-    *(f.name for f in TargetProgress._meta.concrete_fields),
-    "plan__code",
-    "indicator__code",
-    "indicator__name",
-    "indicator__unit",
-    "region__code",
-    "region__name",
-    "region__level",
-    *(
-        f"target__{name}"
-        for name in ("code", "region", "year", "comparator", "value", "value_max", "tolerance", "baseline_value")
-    ),
-    "target__baseline_year",
-]
+        return self.rows.filter(_progress_rows(self.request.user))
 
 
 # ---------------------------------------------------------------- data values: read and write in bulk

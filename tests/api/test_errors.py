@@ -95,3 +95,9 @@ def test_junk_values_in_a_bulk_write_are_problems_not_server_errors(client_as, w
     assert response.status_code in (200, 400)
     if response.status_code == 400:
         assert all({"index", "field", "reason"} == set(item) for item in error_of(response).items)
+
+
+def test_an_address_with_a_newline_is_a_json_404_too(client_as, world):
+    response = client_as("district").get("/api/v1/plans/%0A%3F/")
+    assert response.status_code == 404
+    assert error_of(response).code == "not_found"
