@@ -75,6 +75,13 @@ class GradeFilter(django_filters.TypedChoiceFilter):
     """A kindergarten grade by its number (0 未评级 … 50 省一级), ordered so that "at least" compares."""
 
 
+class InChoicesFilter(django_filters.MultipleChoiceFilter):
+    """Any of several values (?status=met&status=at_risk) as one `IN (…)`, not an OR of equalities."""
+
+    def filter(self, qs, value):
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
 class FilterSet(django_filters.FilterSet):
     """A FilterSet whose form class is built once per class, not on every request (it depends only on the filters)."""
 
@@ -127,9 +134,7 @@ class SchoolFilter(ScopedFilterSet):
     code = django_filters.CharFilter(help_text=_("学校代码"))
     region = IdFilter(field_name="region_id", help_text=_("所在街道乡镇 id"))
     within = _within("region_path", WITHIN_HELP)
-    school_type = django_filters.MultipleChoiceFilter(
-        choices=SchoolType.choices, distinct=False, help_text=_("学校类型，可多选")
-    )
+    school_type = InChoicesFilter(choices=SchoolType.choices, help_text=_("学校类型，可多选"))
     ownership = django_filters.ChoiceFilter(choices=Ownership.choices, help_text=_("办学性质"))
     is_inclusive = BooleanFilter(help_text=_("普惠性"))
     is_active = BooleanFilter(help_text=_("在办"))
@@ -204,7 +209,7 @@ class PlanFilter(FilterSet):
 class TaskFilter(FilterSet):
     plan = IdFilter(field_name="plan_id")
     plan_code = django_filters.CharFilter(field_name="plan__code")
-    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, distinct=False)
+    status = InChoicesFilter(choices=TaskStatus.choices)
     recurrence = django_filters.ChoiceFilter(choices=Recurrence.choices)
 
     class Meta:
@@ -260,9 +265,7 @@ class ProgressFilter(ComputedFilterSet):
     plan = IdFilter(field_name="plan_id")
     plan_code = django_filters.CharFilter(field_name="plan__code")
     target_code = django_filters.CharFilter(help_text=_("计划内的目标编号，如 T003"))
-    status = django_filters.MultipleChoiceFilter(
-        choices=Status.choices, distinct=False, help_text=_("进展状态，可多选")
-    )
+    status = InChoicesFilter(choices=Status.choices, help_text=_("进展状态，可多选"))
     projected_met = BooleanFilter(help_text=_("预计期末达成"))
 
     class Meta:
