@@ -141,6 +141,12 @@ class DataValueItemSerializer(serializers.Serializer):
         child=ValueField(allow_null=True), allow_empty=False, help_text=_("{统计项代码: 数值}，null 表示删除")
     )
 
+    def validate_year(self, year):
+        """As on the data form: up to next year (a plan's first year may lie ahead)."""
+        if year > timezone.localdate().year + 1:
+            raise serializers.ValidationError(_("年度超出范围"))
+        return year
+
 
 class DataValuesWriteSerializer(serializers.Serializer):
     items = DataValueItemSerializer(many=True, min_length=1, max_length=1000)

@@ -84,6 +84,7 @@ def test_every_bad_item_is_reported_at_once(client_as, world):
         {"school": "K3", "year": 2025, "values": {"kg_teachers_qualified": 25}},  # stored kg_teachers is 20
         {"school": "K3", "year": 2024},
         "not an object",
+        {"school": "K4", "year": 2099, "values": {"kg_children": 1}},
     ]
     response = client_as("district").post(URL, {"items": items})
     assert response.status_code == 400
@@ -97,6 +98,7 @@ def test_every_bad_item_is_reported_at_once(client_as, world):
     assert problems[(5, "values.kg_teachers_qualified")].startswith("学历合格教师数不能多于专任教师数")
     assert (6, "values") in problems
     assert 7 in {index for index, _field in problems}
+    assert problems[(8, "year")] == "年度超出范围"
     assert 0 not in {index for index, _field in problems}
     assert snapshot() == before
 
