@@ -315,15 +315,16 @@ class ProgressViewSet(ReadOnly):
         "value": "value",
     }
 
-    # Built once: resolving its thirty columns through four joins costs more than cloning it for a request.
-    rows = (
-        TargetProgress.objects.order_by("plan_id", "target_code", "region__path", "year", "pk")
-        .values(*serializers.PROGRESS_VALUES)
-        .all()
-    )
+    list_values = serializers.PROGRESS_VALUES  # rows as dicts: no model instances (see the pagination)
 
     def get_queryset(self):
-        return self.rows.filter(_progress_rows(self.request.user))
+        return TargetProgress.objects.filter(_progress_rows(self.request.user)).order_by(
+            "plan_id", "target_code", "region__path", "year", "pk"
+        )
+
+    def get_object(self):
+        queryset = self.get_queryset().values(*self.list_values)
+        return get_object_or_404(queryset, pk=self.kwargs["pk"])
 
 
 # ---------------------------------------------------------------- data values: read and write in bulk
