@@ -23,7 +23,7 @@ from plans.models import TaskUpdate
 from schools.models import Channel, DataElement, DataValue, School, SchoolType, Submission
 from schools.selectors import can_enter_data, schools_for
 from schools.services import data_values_set
-from schools.validation import active_rules, check_values
+from schools.validation import active_rules, check_values, plain
 
 from .models import ApiToken, token_digest
 
@@ -124,7 +124,7 @@ def data_values_check(*, user, items: list[tuple[int, dict]]) -> tuple[list[Item
             label = Submission.Status(status).label
             for element_code in changed:
                 was = current.get(element_code)
-                reason = ERR_LOCKED.format(year=year, status=label, was=BLANK if was is None else _plain(was))
+                reason = ERR_LOCKED.format(year=year, status=label, was=BLANK if was is None else plain(was))
                 problems.append(Problem(index, f"values.{element_code}", str(reason)))
             if not changed:
                 checked.append(Item(index, school, year, {}, locked_unchanged=True))
@@ -199,10 +199,6 @@ def _unchanged(raw, was) -> bool:
         return Decimal(str(raw)) == was
     except (InvalidOperation, ValueError):
         return False
-
-
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def _chunks(items: list, size: int = CHUNK):

@@ -27,6 +27,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .validation import plain
+
 logger = logging.getLogger(__name__)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -224,12 +226,12 @@ def element_validation(element) -> DataValidation:
     integer = element.value_type == element.ValueType.INTEGER
     low, high = element.min_value, element.max_value
     bounds = (
-        f"{_plain(low)}–{_plain(high)}"
+        f"{plain(low)}–{plain(high)}"
         if low is not None and high is not None
         else (
-            _("不小于 {min}").format(min=_plain(low))
+            _("不小于 {min}").format(min=plain(low))
             if low is not None
-            else (_("不大于 {max}").format(max=_plain(high)) if high is not None else "")
+            else (_("不大于 {max}").format(max=plain(high)) if high is not None else "")
         )
     )
     kind = _("整数") if integer else _("数字，最多 4 位小数")
@@ -245,11 +247,11 @@ def element_validation(element) -> DataValidation:
         if part
     )
     if low is not None and high is not None:
-        operator, formulas = "between", (_plain(low), _plain(high))
+        operator, formulas = "between", (plain(low), plain(high))
     elif low is not None:
-        operator, formulas = "greaterThanOrEqual", (_plain(low), None)
+        operator, formulas = "greaterThanOrEqual", (plain(low), None)
     elif high is not None:
-        operator, formulas = "lessThanOrEqual", (_plain(high), None)
+        operator, formulas = "lessThanOrEqual", (plain(high), None)
     else:
         operator, formulas = "between", ("-999999999999999", "999999999999999")
     return DataValidation(
@@ -427,10 +429,6 @@ def _cell_value(value):
     if hasattr(value, "tzinfo") and value.tzinfo is not None:  # Excel has no time zones
         return timezone.localtime(value).replace(tzinfo=None)
     return value
-
-
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def _text(value) -> str:

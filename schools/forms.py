@@ -7,17 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import DataElement, Designation, KindergartenGrade, SchoolType, SubmissionEvent
-from .validation import check_values
+from .validation import check_values, plain
 
 SEEN_PREFIX = "seen__"
-
-
-def plain(value) -> str:
-    """A stored Decimal as people write it: 1500.0000 → "1500", 2.5000 → "2.5"; None → ""."""
-    if value is None:
-        return ""
-    text = format(Decimal(value).normalize(), "f")
-    return text
 
 
 class ValuesForm(forms.Form):

@@ -36,7 +36,7 @@ from . import excel
 from .models import Channel, DataElement, DataValue, ImportJob, Role, School, SchoolType, SchoolYear, Submission
 from .selectors import schools_for, scope_of
 from .signals import school_data_changed
-from .validation import active_rules, check_values
+from .validation import active_rules, check_values, plain
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ def import_check(*, sheet: excel.Sheet, user, year: int, progress=None) -> Check
                 was = current.get(element_code)
                 problem(
                     by_code[element_code],
-                    ERR_LOCKED.format(year=year, status=status, was=BLANK if was is None else _plain(was)),
+                    ERR_LOCKED.format(year=year, status=status, was=BLANK if was is None else plain(was)),
                 )
             if not changed:
                 checked.locked_unchanged += 1
@@ -563,7 +563,3 @@ def _same(a, b) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return Decimal(a) == Decimal(b)
-
-
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")

@@ -63,9 +63,9 @@ def parse_value(raw, element: DataElement) -> Decimal | None:
     elif value.as_tuple().exponent < -4:
         raise ValueError(_("最多保留 4 位小数"))
     if element.min_value is not None and value < element.min_value:
-        raise ValueError(_("不能小于 {min}").format(min=_plain(element.min_value)))
+        raise ValueError(_("不能小于 {min}").format(min=plain(element.min_value)))
     if element.max_value is not None and value > element.max_value:
-        raise ValueError(_("不能大于 {max}").format(max=_plain(element.max_value)))
+        raise ValueError(_("不能大于 {max}").format(max=plain(element.max_value)))
     return value
 
 
@@ -99,9 +99,9 @@ def check_values(elements: list[DataElement], raw: dict, *, rules=None) -> Check
             detail = _("{message}（{left} = {lv}，{right} = {rv}）").format(
                 message=rule.message,
                 left=" + ".join(names[c] for c in rule.left),
-                lv=_plain(left),
+                lv=plain(left),
                 right=" + ".join(names[c] for c in rule.right),
-                rv=_plain(right),
+                rv=plain(right),
             )
             for code in rule.left:
                 checked.add(code, detail)
@@ -112,7 +112,8 @@ def active_rules() -> list[ValidationRule]:
     return list(ValidationRule.objects.filter(active=True))
 
 
-def _plain(value: Decimal) -> str:
-    """1500.0000 → 1500, 2.5000 → 2.5."""
-    text = format(value.normalize(), "f")
-    return text
+def plain(value) -> str:
+    """A stored Decimal as people write it: 1500.0000 → "1500", 2.5000 → "2.5"; None → ""."""
+    if value is None:
+        return ""
+    return format(Decimal(value).normalize(), "f")
