@@ -79,8 +79,15 @@ def data_years() -> list[int]:
     return sorted(years)
 
 
-def submissions_for(user, *, year: int):
-    """The schools in scope, each with its submission for `year` (status, comment) and value count, for chasing."""
+# Status filters of the chase list; a school with no submission row has not submitted (a draft).
+UNSUBMITTED = ("draft", "returned")
+
+
+def submissions_for(user, *, year: int, status: str = "", township_id: int | None = None, school_type: str = ""):
+    """The schools in scope, each with its submission for `year` (status, comment) and value count, for chasing.
+
+    `status` is a submission status or "missing" (not submitted, or returned); unknown filters are ignored.
+    """
     from django.db.models import Count, OuterRef, Subquery
 
     from .models import DataValue, Submission
@@ -93,7 +100,9 @@ def submissions_for(user, *, year: int):
         .annotate(n=Count("id"))
         .values("n")
     )
-    return (
+    from .models import SchoolType
+
+    qs = (
         schools_for(user)
         .filter(is_active=True)
         .select_related("region")
@@ -105,3 +114,15 @@ def submissions_for(user, *, year: int):
         )
         .order_by("region__code", "school_type", "code")
     )
+    unsubmitted = Q(submission_status__isnull=True) | Q(submission_status="draft")
+    if status == "missing":
+        qs = qs.filter(unsubmitted | Q(submission_status__in=UNSUBMITTED))
+    elif status == "draft":
+        qs = qs.filter(unsubmitted)
+    elif status in Submission.Status.values:
+        qs = qs.filter(submission_status=status)
+    if township_id is not None:
+        qs = qs.filter(region_id=township_id)
+    if school_type in SchoolType.values:
+        qs = qs.filter(school_type=school_type)
+    return qs

@@ -56,12 +56,6 @@ def _default_year() -> int:
 # ---------------------------------------------------------------- the chase list
 
 
-STATUS_FILTERS = {
-    "missing": [None, Submission.Status.DRAFT, Submission.Status.RETURNED],
-    **{s.value: [s.value] for s in Submission.Status},
-}
-
-
 @login_required
 def submissions(request):
     """Which schools in scope have submitted their data for a year, and which the bureau must chase."""
@@ -73,19 +67,19 @@ def submissions(request):
     scope = selectors.scope_of(request.user)
     if scope is not None and scope.role == Role.CLERK and not request.GET:
         return redirect("schools:school_data", school_id=scope.school_id, year=year)
-    rows = selectors.submissions_for(request.user, year=year)
     status = request.GET.get("status", "")
-    if status in STATUS_FILTERS:
-        wanted = STATUS_FILTERS[status]
-        rows = [r for r in rows if r.submission_status in wanted or (r.submission_status or "draft") in wanted]
     township = request.GET.get("township", "")
-    townships = selectors.regions_for(request.user).filter(level=RegionLevel.TOWNSHIP).order_by("code")
-    if township.isdigit():
-        rows = [r for r in rows if r.region_id == int(township)]
     school_type = request.GET.get("type", "")
-    if school_type in SchoolType.values:
-        rows = [r for r in rows if r.school_type == school_type]
-    rows = list(rows)
+    rows = list(
+        selectors.submissions_for(
+            request.user,
+            year=year,
+            status=status,
+            township_id=int(township) if township.isdigit() else None,
+            school_type=school_type,
+        )
+    )
+    townships = selectors.regions_for(request.user).filter(level=RegionLevel.TOWNSHIP).order_by("code")
     expected = _expected_counts()
     for row in rows:
         row.status_label = Submission.Status(row.submission_status).label if row.submission_status else _("未填报")
